@@ -1,0 +1,99 @@
+"""Session-wide synthesis of every environment in cdk.json, shared by all tests.
+
+Each environment is synthesized once per test session, because a synth of this app takes
+seconds and most tests only read the result.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Template
+
+from finbrain_stack.application import SelectedEnvironment, build
+from finbrain_stack.config import ENVIRONMENT_SELECTOR, ENVIRONMENTS_CONTEXT_KEY
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = PROJECT_ROOT.parent / "shared" / "reference"
+
+
+def cdk_context() -> dict[str, Any]:
+    """Return the context block of cdk.json, as the CDK CLI passes it to app.py."""
+    return json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
+
+
+def environment_names() -> list[str]:
+    return sorted(cdk_context()[ENVIRONMENTS_CONTEXT_KEY])
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    """One synthesized environment: its configuration, stack, templates and output folder."""
+
+    selected: SelectedEnvironment
+    outdir: Path
+
+    @property
+    def stack(self) -> Stack:
+        return self.selected.stack
+
+    @property
+    def template(self) -> Template:
+        return Template.from_stack(self.stack)
+
+    @property
+    def template_json(self) -> dict[str, Any]:
+        return json.loads((self.outdir / self.stack.template_file).read_text())
+
+    def templates(self) -> dict[str, dict[str, Any]]:
+        """Return every template file in the cloud assembly, nested stacks included."""
+        return {path.name: json.loads(path.read_text())
+                for path in sorted(self.outdir.glob("*.template.json"))}
+
+    def nested_template(self) -> dict[str, Any]:
+        (nested,) = [template for name, template in self.templates().items()
+                     if name.endswith(".nested.template.json")]
+        return nested
+
+
+def synthesize(environment: str, outdir: Path, *,
+               edit: Callable[[dict[str, Any]], None] | None = None) -> Synthesized:
+    """Synthesize one environment of cdk.json, optionally after ``edit`` changed its config."""
+    context = copy.deepcopy(cdk_context())
+    if edit is not None:
+        edit(context[ENVIRONMENTS_CONTEXT_KEY][environment])
+    context[ENVIRONMENT_SELECTOR] = environment
+    app = App(context=context, outdir=str(outdir))
+    selected = build(app)
+    app.synth()
+    return Synthesized(selected=selected, outdir=outdir)
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Synthesized]:
+    """Return a function that synthesizes an environment once per session and caches it."""
+    cache: dict[str, Synthesized] = {}
+
+    def get(environment: str) -> Synthesized:
+        if environment not in cache:
+            cache[environment] = synthesize(
+                environment, tmp_path_factory.mktemp(f"cdk-out-{environment}"))
+        return cache[environment]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def dev(synthesized: Callable[[str], Synthesized]) -> Synthesized:
+    return synthesized("dev")
+
+
+@pytest.fixture(scope="session")
+def prod(synthesized: Callable[[str], Synthesized]) -> Synthesized:
+    return synthesized("prod")
