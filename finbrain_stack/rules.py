@@ -100,22 +100,27 @@ def _check_account_and_region(environment: EnvironmentConfig, path: str,
     if environment.account and not ACCOUNT_ID.match(environment.account):
         problems.add(f"{path}.account", environment.account, "must be a 12-digit AWS account id",
                      "copy the id from 'aws sts get-caller-identity --query Account'")
-    known_regions = {region.name for region in RegionInfo.regions}
-    if environment.region and environment.region not in known_regions:
+    if environment.region and not _is_valid_region(environment.region):
         problems.add(f"{path}.region", environment.region, "is not an AWS region code",
                      "use a code such as 'eu-central-1' or 'us-east-1'")
 
 
+def _is_valid_region(region: str) -> bool:
+    return region in {known.name for known in RegionInfo.regions}
+
+
 def _check_arn_owner(match: re.Match[str], environment: EnvironmentConfig, path: str,
                      value: str, problems: Problems, *, check_region: bool) -> None:
+    # An invalid account or region is reported once on its own field, not again on every ARN.
+    region_valid = _is_valid_region(environment.region)
     partition = partition_of(environment.region)
-    if match.group("partition") != partition:
+    if region_valid and match.group("partition") != partition:
         problems.add(path, value, f"must be in partition '{partition}' of region "
                      f"'{environment.region}'", f"use an ARN that starts with 'arn:{partition}:'")
-    if match.group("account") != environment.account:
+    if ACCOUNT_ID.match(environment.account) and match.group("account") != environment.account:
         problems.add(path, value, f"must be in the environment's account '{environment.account}'",
                      "use the ARN from the environment's account, or fix the account")
-    if check_region and match.group("region") != environment.region:
+    if region_valid and check_region and match.group("region") != environment.region:
         problems.add(path, value, f"must be in the environment's region '{environment.region}'",
                      "use the ARN from the environment's region, or fix the region")
 
@@ -179,7 +184,7 @@ def _check_oidc_issuer(environment: EnvironmentConfig, path: str,
                      "must be 'https://oidc.eks.<region>.amazonaws.com/id/<32 hex digits>'",
                      "copy it from 'aws eks describe-cluster --query cluster.identity.oidc.issuer'")
         return None
-    if match.group("region") != environment.region:
+    if _is_valid_region(environment.region) and match.group("region") != environment.region:
         problems.add(f"{path}.oidcIssuerUrl", issuer,
                      f"is in region '{match.group('region')}', but the environment is in "
                      f"'{environment.region}'", "use the issuer of the cluster in this region")
