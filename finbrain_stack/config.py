@@ -161,6 +161,19 @@ class WorkloadConfig:
 
 
 @dataclass(frozen=True)
+class RolloutCheckConfig:
+    """The deploy-time check that each Deployment's new pods became available.
+
+    ``enabled`` defaults to true, so ``cdk deploy`` fails when pods cannot mount their secrets
+    instead of reporting success. ``timeout_minutes`` defaults to 10 and must stay under the
+    kubectl handler's 15-minute Lambda limit.
+    """
+
+    enabled: bool = True
+    timeout_minutes: int = 10
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """One deployment environment: an AWS account and region, one cluster, its workloads."""
 
@@ -171,6 +184,7 @@ class EnvironmentConfig:
     csi_driver: CsiDriverConfig
     secrets: tuple[SecretConfig, ...]
     workloads: tuple[WorkloadConfig, ...]
+    rollout_check: RolloutCheckConfig = RolloutCheckConfig()
 
     def secret(self, secret_id: str) -> SecretConfig:
         return next(secret for secret in self.secrets if secret.id == secret_id)
@@ -193,6 +207,7 @@ def parse_environment(name: str, data: Any) -> tuple[EnvironmentConfig, list[rul
     secrets = tuple(_parse_secret(secret_id, item) for secret_id, item
                     in reader.object_map("secrets", required=True).items())
     workloads = tuple(_parse_workload(item) for item in reader.objects("workloads", required=True))
+    rollout_check = _parse_rollout_check(reader.obj("rolloutCheck"))
     reader.finish()
 
     environment = EnvironmentConfig(
@@ -203,6 +218,7 @@ def parse_environment(name: str, data: Any) -> tuple[EnvironmentConfig, list[rul
         csi_driver=csi_driver,
         secrets=secrets,
         workloads=workloads,
+        rollout_check=rollout_check,
     )
     warnings: list[rules.ConfigWarning] = []
     if cluster is not None:
@@ -271,6 +287,19 @@ def _parse_csi_driver(reader: ObjectReader | None, kubernetes_version: str) -> C
             "driverRelease", default=defaults.driver_release, example='"csi-secrets-store"'),
         provider_release=reader.string(
             "providerRelease", default=defaults.provider_release, example='"secrets-provider-aws"'),
+    )
+    reader.finish()
+    return config
+
+
+def _parse_rollout_check(reader: ObjectReader | None) -> RolloutCheckConfig:
+    defaults = RolloutCheckConfig()
+    if reader is None:
+        return defaults
+    config = RolloutCheckConfig(
+        enabled=reader.boolean("enabled", default=defaults.enabled),
+        timeout_minutes=reader.integer(
+            "timeoutMinutes", default=defaults.timeout_minutes, example="10"),
     )
     reader.finish()
     return config

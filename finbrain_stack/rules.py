@@ -49,6 +49,9 @@ SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 # Go's time.ParseDuration, which the driver uses for --rotation-poll-interval.
 GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
+# The kubectl handler that waits runs in a Lambda function with the 15-minute maximum timeout,
+# and needs a minute for logging in to the cluster.
+ROLLOUT_TIMEOUT_MAX_MINUTES = 14
 ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Image references: a tag other than "latest", or a sha256 digest.
 IMAGE_DIGEST = re.compile(r"@sha256:[a-f0-9]{64}$")
@@ -92,6 +95,12 @@ def check_environment(environment: EnvironmentConfig, problems: Problems) -> lis
     for index, workload in enumerate(environment.workloads):
         _check_workload(environment, workload, f"{path}.workloads[{index}]", problems)
     _check_unique_workloads(environment, path, problems)
+    timeout = environment.rollout_check.timeout_minutes
+    if timeout is not None and not 1 <= timeout <= ROLLOUT_TIMEOUT_MAX_MINUTES:
+        problems.add(f"{path}.rolloutCheck.timeoutMinutes", timeout,
+                     f"must be from 1 to {ROLLOUT_TIMEOUT_MAX_MINUTES} minutes, because the "
+                     "kubectl handler Lambda function stops after 15 minutes",
+                     "lower it, or set rolloutCheck.enabled to false")
     return warnings
 
 

@@ -145,6 +145,9 @@ RULE_CASES = [
      set_path(f"{BACKEND}.secretFiles[1].envVar", "MONGO_URI"), "already set"),
     (f"{BACKEND}.secretFiles", set_path(f"{BACKEND}.secretFiles", []), "at least one"),
     (f"{BACKEND}.image", set_path(f"{BACKEND}.image", DELETE), "is required"),
+    ("rolloutCheck.timeoutMinutes", set_path("rolloutCheck", {"timeoutMinutes": 30}),
+     "15 minutes"),
+    ("rolloutCheck.enabled", set_path("rolloutCheck", {"enabled": "no"}), "true or false"),
 ]
 
 

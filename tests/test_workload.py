@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import synthesize
 from tests.helpers import (
     depends_on,
     depends_transitively,
@@ -123,3 +124,39 @@ def test_workload_applied_after_charts_and_service_account(synthesized, environm
     assert charts["secrets-store-csi-driver-provider-aws"] in depends_on(template, manifest_id)
     assert depends_transitively(template, manifest_id, charts["secrets-store-csi-driver"])
     assert service_account_id in depends_on(template, manifest_id)
+
+
+ROLLOUT_JSON_PATH = '.status.conditions[?(@.reason=="NewReplicaSetAvailable")].status'
+
+
+def rollout_checks(template: dict) -> dict[str, dict]:
+    return resources_of_type(template, "Custom::AWSCDK-EKS-KubernetesObjectValue")
+
+
+def test_rollout_check_waits_for_new_replica_set(dev):
+    template = dev.template_json
+    ((check_id, check),) = rollout_checks(template).items()
+    properties = check["Properties"]
+    assert properties["ObjectType"] == "deployment"
+    assert properties["ObjectName"] == "finbrain-backend"
+    assert properties["ObjectNamespace"] == "default"
+    assert properties["JsonPath"] == ROLLOUT_JSON_PATH
+    assert properties["TimeoutSeconds"] == 600
+    assert manifest_resource_of(template, "Deployment") in depends_on(template, check_id)
+
+
+def test_rollout_check_replaced_when_deployment_changes(dev, tmp_path):
+    def new_image(environment):
+        environment["workloads"][0]["image"] = environment["workloads"][0]["image"].replace(
+            ":1.0.0", ":1.0.1")
+
+    changed = synthesize("dev", tmp_path, edit=new_image).template_json
+    assert set(rollout_checks(changed)) != set(rollout_checks(dev.template_json))
+
+
+def test_rollout_check_switched_off(tmp_path):
+    def switch_off(environment):
+        environment["rolloutCheck"] = {"enabled": False}
+
+    template = synthesize("dev", tmp_path, edit=switch_off).template_json
+    assert rollout_checks(template) == {}
