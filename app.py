@@ -5,14 +5,14 @@ import sys
 
 import aws_cdk as cdk
 
-from finbrain_stack.application import build
+from finbrain_stack.application import build_all, check_templates
 from finbrain_stack.config_reader import ConfigError
 
 app = cdk.App()
 try:
-    build(app)
+    selected = build_all(app)
+    check_templates(app.synth(), selected)
 except ConfigError as error:
     # A configuration mistake is the user's to fix: print the list, not a Python traceback.
     print(error, file=sys.stderr)
     sys.exit(1)
-app.synth()

@@ -78,11 +78,14 @@ class CsiDriverConfig:
 
     Chart versions default to the newest pinned pair that supports the cluster's Kubernetes
     version (see ``versions``). ``rotation_poll_interval`` defaults to one hour. ``sync_secret``
-    defaults to false, so no Kubernetes Secret copies of the values are made.
+    defaults to false, so no Kubernetes Secret copies of the values are made. ``install``
+    defaults to true; set it to false in every other environment that deploys to the same
+    cluster, because two stacks installing the same Helm releases collide.
     """
 
     driver_chart_version: str
     provider_chart_version: str
+    install: bool = True
     rotation_poll_interval: str = "1h"
     sync_secret: bool = False
     namespace: str = "kube-system"
@@ -282,6 +285,7 @@ def _parse_csi_driver(reader: ObjectReader | None, kubernetes_version: str) -> C
         rotation_poll_interval=reader.string(
             "rotationPollInterval", default=defaults.rotation_poll_interval, example='"1h"'),
         sync_secret=reader.boolean("syncSecret", default=defaults.sync_secret),
+        install=reader.boolean("install", default=defaults.install),
         namespace=reader.string("namespace", default=defaults.namespace, example='"kube-system"'),
         driver_release=reader.string(
             "driverRelease", default=defaults.driver_release, example='"csi-secrets-store"'),

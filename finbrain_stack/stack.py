@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Annotations, Environment, Stack
-from constructs import Construct
+from aws_cdk import aws_eks as eks
+from constructs import Construct, IConstruct
 
+from finbrain_stack import manifests
 from finbrain_stack.cluster_access import ClusterAccess
 from finbrain_stack.config import EnvironmentConfig
 from finbrain_stack.csi_driver import SecretsStoreCsiDriver
@@ -40,15 +42,28 @@ class FinbrainSecretsStack(Stack):
             for secret in config.secrets
         }
 
-        tolerations = [dict(item) for workload in config.workloads
-                       for item in workload.tolerations]
-        unique_tolerations = list({repr(sorted(item.items())): item
-                                   for item in tolerations}.values())
-        self.csi_driver = SecretsStoreCsiDriver(
-            self, "SecretsStoreCsiDriver", cluster=cluster, config=config.csi_driver,
-            tolerations=unique_tolerations)
+        self.csi_driver = None
+        if config.csi_driver.install:
+            tolerations = [dict(item) for workload in config.workloads
+                           for item in workload.tolerations]
+            unique_tolerations = list({repr(sorted(item.items())): item
+                                       for item in tolerations}.values())
+            self.csi_driver = SecretsStoreCsiDriver(
+                self, "SecretsStoreCsiDriver", cluster=cluster, config=config.csi_driver,
+                tolerations=unique_tolerations)
 
-        self.workloads = {}
+        # One Namespace manifest per owned namespace, shared by the workloads in it.
+        self.namespaces: dict[str, eks.KubernetesManifest] = {}
+        for workload in config.workloads:
+            if workload.create_namespace and workload.namespace not in self.namespaces:
+                self.namespaces[workload.namespace] = eks.KubernetesManifest(
+                    self, f"{pascal_case(workload.namespace)}Namespace", cluster=cluster,
+                    manifest=[manifests.namespace(workload)])
+
+        self.workloads: dict[str, Workload] = {}
+        # The constructs that grow with the workloads, for counting resources against the limit.
+        self.variable_scopes: list[IConstruct] = [*self.secrets.values(),
+                                                  *self.namespaces.values()]
         for workload in config.workloads:
             workload_id = pascal_case(workload.name)
             secret_ids = dict.fromkeys(item.secret for item in workload.secret_files)
@@ -56,6 +71,9 @@ class FinbrainSecretsStack(Stack):
                 self, f"{workload_id}SecretReadPolicy",
                 stores=[self.secrets[secret_id] for secret_id in secret_ids],
                 description=f"Reads the secrets of {workload.namespace}/{workload.name}")
-            self.workloads[workload.name] = Workload(
+            construct = Workload(
                 self, workload_id, cluster=cluster, environment=config, config=workload,
-                policy=policy.policy, after=self.csi_driver.provider)
+                policy=policy.policy, namespace=self.namespaces.get(workload.namespace),
+                after=self.csi_driver.provider if self.csi_driver else None)
+            self.workloads[workload.name] = construct
+            self.variable_scopes += [policy, construct, construct.service_account]

@@ -21,20 +21,17 @@ ROLLOUT_COMPLETE_JSON_PATH = '.status.conditions[?(@.reason=="NewReplicaSetAvail
 class Workload(Construct):
     """A Deployment that reads its secrets as files through its own IRSA ServiceAccount.
 
-    Order at deploy: namespace (when created), then the ServiceAccount and its role; the
-    SecretProviderClass and Deployment are applied together after the ServiceAccount and
-    after ``after`` (the CSI driver releases), the SecretProviderClass first.
+    Order at deploy: ``namespace`` (the manifest that creates it, if the stack owns it), then
+    the ServiceAccount and its role. The SecretProviderClass and Deployment are applied
+    together after the ServiceAccount and after ``after`` (the CSI driver releases, unless
+    another stack installs them), the SecretProviderClass first.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster,
                  environment: EnvironmentConfig, config: WorkloadConfig,
-                 policy: iam.IManagedPolicy, after: IConstruct) -> None:
+                 policy: iam.IManagedPolicy, namespace: IConstruct | None,
+                 after: IConstruct | None) -> None:
         super().__init__(scope, construct_id)
-
-        namespace = None
-        if config.create_namespace:
-            namespace = eks.KubernetesManifest(
-                self, "Namespace", cluster=cluster, manifest=[manifests.namespace(config)])
 
         # add_service_account places the construct under the cluster, so its id carries the
         # workload's name to stay unique and stable when workloads are added.
@@ -58,7 +55,8 @@ class Workload(Construct):
             manifest=[self.secret_provider_class, self.deployment],
         )
         self.manifest.node.add_dependency(self.service_account)
-        self.manifest.node.add_dependency(after)
+        if after is not None:
+            self.manifest.node.add_dependency(after)
 
         self.rollout_check = None
         if environment.rollout_check.enabled:
