@@ -1,5 +1,5 @@
 """Connection URLs from environment variables or from secret files mounted by
-the Secrets Store CSI driver.
+the Secrets Store CSI driver, with rotated files picked up without a restart.
 
 The package uses only the standard library.
 """
@@ -9,6 +9,7 @@ import logging
 from .errors import InvalidSecretError, SecretFileError, SecretSettingError, SettingNotSetError
 from .setting import MAX_SECRET_FILE_BYTES, SettingSource, read_secret_file, read_source, resolve_setting
 from .validation import DEFAULT_SCHEMES, MONGO_SCHEMES, REDIS_SCHEMES, find_url_problem
+from .watcher import SecretSnapshot, SecretWatcher
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -20,6 +21,8 @@ __all__ = [
     "REDIS_SCHEMES",
     "SecretFileError",
     "SecretSettingError",
+    "SecretSnapshot",
+    "SecretWatcher",
     "SettingNotSetError",
     "SettingSource",
     "find_url_problem",
