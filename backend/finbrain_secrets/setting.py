@@ -95,9 +95,9 @@ def read_secret_file(
     status = stat_secret_file(variable, path)
     if status.st_size > MAX_SECRET_FILE_BYTES:
         raise SecretFileError(
-            f"{variable} names the file {path}, which has {status.st_size} bytes. "
-            f"A connection URL is at most {MAX_SECRET_FILE_BYTES} bytes, so check "
-            "that the variable names the right file.",
+            f"{variable} names the file {path}, which has {status.st_size} bytes, "
+            f"more than the limit of {MAX_SECRET_FILE_BYTES} bytes for a connection "
+            "URL. Check that the variable names the right file.",
             variable=variable,
             path=path,
         )

@@ -217,7 +217,7 @@ ERROR_CASES = [
         "file too large",
         file_contains(REDIS_URL + "x" * MAX_SECRET_FILE_BYTES),
         SecretFileError,
-        (f"at most {MAX_SECRET_FILE_BYTES} bytes",),
+        (f"more than the limit of {MAX_SECRET_FILE_BYTES} bytes",),
     ),
     ErrorCase("empty file", file_contains(""), InvalidSecretError, ("is empty", "SecretProviderClass")),
     ErrorCase("only a newline", file_contains("\n"), InvalidSecretError, ("is empty",)),
