@@ -206,7 +206,7 @@ def _decode_secret(variable: str, path: str, data: bytes, schemes: frozenset[str
     if text.startswith("{"):
         raise InvalidSecretError(
             f"{prefix} contains JSON, not a connection URL. The SecretProviderClass "
-            "probably mounts the whole JSON secret: add a jmesPath entry that mounts "
+            "probably mounts the whole JSON secret. Add a jmesPath entry that mounts "
             "only the key that contains the URL, and point the variable at the file "
             "named by its objectAlias.",
             variable=variable,

@@ -136,6 +136,18 @@ class RedisServer:
         are closed to make the next command authenticate again.
         """
         self.set_password(password)
+        self.drop_connections()
+
+    def add_password(self, password: str) -> None:
+        """Accept password in addition to the user's current passwords."""
+        self.admin.execute_command("ACL", "SETUSER", self.username, f">{password}")
+
+    def remove_password(self, password: str) -> None:
+        """Stop accepting password for new logins. Open connections stay authenticated."""
+        self.admin.execute_command("ACL", "SETUSER", self.username, f"<{password}")
+
+    def drop_connections(self) -> None:
+        """Close the user's open connections, so that its next command logs in again."""
         self.admin.execute_command("CLIENT", "KILL", "USER", self.username)
 
     def authentication_failures(self) -> int:

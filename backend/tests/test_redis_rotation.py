@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -207,3 +208,58 @@ def test_fixture_fails_without_redis_server(tmp_path: Path) -> None:
     assert REDIS_NOT_FOUND_MESSAGE in output
     assert "1 error" in output
     assert "skipped" not in output
+
+
+def test_concurrent_operations_during_rotations(
+    redis_server: RedisServer, csi_mount: CsiMount, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each rotation adds the new password, swaps the file, then removes the
+    # old password, as a zero-downtime rotation does. Threads that keep
+    # working through it must see no error, so a replaced client must not be
+    # closed while another thread still runs a command on it.
+    caplog.set_level(logging.INFO, logger="finbrain_secrets")
+    passwords = [PASSWORD_A] + [f"{PASSWORD_B}-{index}" for index in range(5)]
+    csi_mount.write({"redis_url": redis_server.url(passwords[0]) + "\n"})
+    provider = provider_for(csi_mount.path("redis_url"))
+    provider.run(lambda client: client.set("cache:counter", 0))
+    errors: list[BaseException] = []
+    increments = [0, 0, 0, 0]
+    stop = threading.Event()
+
+    def increment_until_stopped(worker_index: int) -> None:
+        while not stop.is_set():
+            try:
+                provider.run(lambda client: client.incr("cache:counter"))
+            except BaseException as error:  # noqa: BLE001 - reported by the assert below
+                errors.append(error)
+                return
+            increments[worker_index] += 1
+
+    workers = [
+        threading.Thread(target=increment_until_stopped, args=(index,))
+        for index in range(len(increments))
+    ]
+    for worker in workers:
+        worker.start()
+    for old_password, new_password in zip(passwords, passwords[1:]):
+        time.sleep(0.05)
+        redis_server.add_password(new_password)
+        csi_mount.write({"redis_url": redis_server.url(new_password) + "\n"})
+        time.sleep(0.05)
+        redis_server.remove_password(old_password)
+    time.sleep(0.05)
+    stop.set()
+    for worker in workers:
+        worker.join(timeout=10)
+
+    assert [type(error).__name__ for error in errors] == []
+    assert int(redis_server.admin.get("cache:counter")) == sum(increments)
+    assert provider.watcher.snapshot().version == len(passwords)
+
+    # Only the last password is still accepted, and a fresh login uses it.
+    redis_server.drop_connections()
+    assert provider.run(lambda client: client.ping()) is True
+    assert redis_server.authentication_failures() == 0
+    for password in passwords:
+        assert password not in caplog.text
+    provider.close()
