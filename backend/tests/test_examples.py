@@ -18,7 +18,8 @@ from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 from pymongo.uri_parser import parse_uri
 
-from conftest import PASSWORD_A, PASSWORD_B, CsiMount, RedisServer
+from csi_mount import CsiMount
+from redis_server import PASSWORD_A, PASSWORD_B, RedisServer
 from finbrain_secrets import MONGO_SCHEMES, MongoClientProvider, SecretWatcher
 
 LoadExample = Callable[[str], types.ModuleType]

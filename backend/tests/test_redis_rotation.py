@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from conftest import PASSWORD_A, PASSWORD_B, REDIS_NOT_FOUND_MESSAGE, CsiMount, RedisServer
+from csi_mount import CsiMount
+from redis_server import PASSWORD_A, PASSWORD_B, REDIS_NOT_FOUND_MESSAGE, RedisServer
 from finbrain_secrets import REDIS_SCHEMES, RedisClientProvider, SecretWatcher
 
 VARIABLE = "REDIS_URL"

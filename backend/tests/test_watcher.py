@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CsiMount
+from csi_mount import CsiMount
 from finbrain_secrets import SecretSettingError, SecretWatcher, SettingNotSetError
 
 SECRET_A = "Wt1-alpha-Secret-9c4d"
