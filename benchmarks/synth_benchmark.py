@@ -1,0 +1,171 @@
+"""Measure synth and test time of this app against an empty CDK Python app, in one run.
+
+Every figure is a ratio between runs made in the same invocation on the same machine, so a
+shared or noisy machine slows both sides alike. Run from the project root:
+
+    .venv/bin/python -m benchmarks.synth_benchmark [--runs 5]
+
+Each synth runs app.py in a new Python process, as the CDK CLI does, with the context in
+CDK_CONTEXT_JSON and the output folder in CDK_OUTDIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.workloads import with_workloads
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EMPTY_APP = """
+import aws_cdk as cdk
+
+app = cdk.App()
+cdk.Stack(app, "Empty")
+app.synth()
+"""
+KUBECTL_TYPES = ("Custom::AWSCDK-EKS-KubernetesResource", "Custom::AWSCDK-EKS-HelmChart",
+                 "Custom::AWSCDK-EKS-KubernetesObjectValue", "Custom::AWSCDK-EKS-KubernetesPatch")
+
+
+def cdk_context() -> dict[str, Any]:
+    return json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
+
+
+def timed_run(command: list[str], env: dict[str, str]) -> float:
+    """Run a command to completion and return its wall time in seconds."""
+    start = time.perf_counter()
+    subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def synth_env(context: dict[str, Any] | None, outdir: Path) -> dict[str, str]:
+    env = dict(os.environ, CDK_OUTDIR=str(outdir),
+               JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    if context is not None:
+        env["CDK_CONTEXT_JSON"] = json.dumps(context)
+    return env
+
+
+def scaled_context(count: int) -> dict[str, Any]:
+    context = cdk_context()
+    environments = context["finbrain:environments"]
+    environments["dev"] = with_workloads(environments["dev"], count)
+    return context
+
+
+def stack_template(outdir: Path) -> Path:
+    (template,) = [path for path in outdir.glob("*.template.json")
+                   if not path.name.endswith(".nested.template.json")]
+    return template
+
+
+def kubectl_chain(template: dict[str, Any]) -> tuple[int, int]:
+    """Return the number of kubectl custom resources and the longest chain of them.
+
+    A chain follows DependsOn, Ref and Fn::GetAtt edges; resources of other types on the way
+    are passed through without counting.
+    """
+    resources = template["Resources"]
+
+    def edges(logical_id: str) -> set[str]:
+        resource = resources[logical_id]
+        depends = resource.get("DependsOn", [])
+        found = {depends} if isinstance(depends, str) else set(depends)
+        found |= references(resource.get("Properties", {}))
+        return {edge for edge in found if edge in resources}
+
+    memo: dict[str, int] = {}
+
+    def longest(logical_id: str) -> int:
+        if logical_id not in memo:
+            own = 1 if resources[logical_id]["Type"] in KUBECTL_TYPES else 0
+            memo[logical_id] = own + max((longest(edge) for edge in edges(logical_id)), default=0)
+        return memo[logical_id]
+
+    count = sum(1 for resource in resources.values() if resource["Type"] in KUBECTL_TYPES)
+    return count, max((longest(logical_id) for logical_id in resources), default=0)
+
+
+def references(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if isinstance(value.get("Ref"), str):
+            found.add(value["Ref"])
+        if "Fn::GetAtt" in value:
+            found.add(value["Fn::GetAtt"][0])
+        for item in value.values():
+            found |= references(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= references(item)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs of each synth (default 5)")
+    parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    arguments = parser.parse_args()
+    python = sys.executable
+
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        empty_app = work / "empty_app.py"
+        empty_app.write_text(EMPTY_APP)
+
+        empty_times: list[float] = []
+        app_times: list[float] = []
+        for run in range(arguments.runs):
+            # Alternate, so that a slow period of the machine hits both apps.
+            empty_times.append(timed_run([python, str(empty_app)],
+                                         synth_env(None, work / f"empty-{run}")))
+            app_times.append(timed_run([python, "app.py"],
+                                       synth_env(cdk_context(), work / f"app-{run}")))
+        empty = statistics.median(empty_times)
+        default = statistics.median(app_times)
+        print(f"runs per measurement: {arguments.runs}")
+        print(f"empty app synth        median {empty:6.2f} s")
+        print(f"default app synth      median {default:6.2f} s   ratio to empty {default / empty:.2f}"
+              "   (target <= 1.3)")
+
+        scaled: dict[int, float] = {}
+        for count in (1, 10, 50):
+            context = scaled_context(count)
+            times = []
+            for run in range(arguments.runs):
+                times.append(timed_run([python, "app.py"],
+                                       synth_env(context, work / f"scaled-{count}-{run}")))
+            scaled[count] = statistics.median(times)
+            template_path = stack_template(work / f"scaled-{count}-0")
+            template = json.loads(template_path.read_text())
+            kubectl_count, chain = kubectl_chain(template)
+            print(f"{count:3d} workload(s) synth  median {scaled[count]:6.2f} s   "
+                  f"ratio to 1 workload {scaled[count] / scaled.get(1, scaled[count]):.2f}   "
+                  f"resources {len(template['Resources']):3d}   "
+                  f"template {template_path.stat().st_size:7d} bytes   "
+                  f"kubectl resources {kubectl_count:3d}   longest kubectl chain {chain}")
+        print("50 workloads target: ratio to 1 workload <= 2.0")
+
+        default_template = json.loads(stack_template(work / "app-0").read_text())
+        kubectl_count, chain = kubectl_chain(default_template)
+        print(f"default app: kubectl custom resources {kubectl_count}, longest chain {chain}")
+
+        if not arguments.skip_tests:
+            tests = timed_run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                              synth_env(None, work / "tests"))
+            print(f"test suite             wall   {tests:6.2f} s   ratio to empty synth "
+                  f"{tests / empty:.2f}   (target <= 4.0)")
+
+
+if __name__ == "__main__":
+    main()
