@@ -79,7 +79,7 @@ class CsiDriverConfig:
     Chart versions default to the newest pinned pair that supports the cluster's Kubernetes
     version (see ``versions``). ``rotation_poll_interval`` defaults to one hour. ``sync_secret``
     defaults to false, so no Kubernetes Secret copies of the values are made. ``install``
-    defaults to true; set it to false in every other environment that deploys to the same
+    defaults to true. Set it to false in every other environment that deploys to the same
     cluster, because two stacks installing the same Helm releases collide.
     """
 
@@ -98,7 +98,7 @@ class SecretConfig:
     """One Secrets Manager secret whose JSON keys become files in pods.
 
     ``mode`` "create" makes the secret, with a customer-managed KMS key, and keeps both when
-    the stack is deleted; no value is ever in the template, the operator puts it afterwards.
+    the stack is deleted. No value is ever in the template, because the operator puts it later.
     "import" uses an existing secret, preferably by complete ``arn``; by ``name`` alone the
     policy matches the name plus Secrets Manager's six-character suffix. ``kms_key_arn`` is the
     customer-managed key of an imported secret; leave it out for the AWS managed key.

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 MISSING = object()
 """Sentinel for a field that is absent from the JSON object."""
@@ -168,12 +166,6 @@ class ObjectReader:
             return {}
         return {name: ObjectReader(item, self.child_path(key) + f"[{name!r}]", self.problems)
                 for name, item in value.items()}
-
-    def check(self, key: str, value: T | None, rule: Callable[[T], bool], message: str,
-              fix: str) -> None:
-        """Record a problem for a value that was read and breaks ``rule``."""
-        if value is not None and not rule(value):
-            self.problems.add(self.child_path(key), value, message, fix)
 
     def finish(self) -> None:
         """Record a problem for each key that no getter read."""

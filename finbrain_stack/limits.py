@@ -40,7 +40,7 @@ def check_resource_count(stack: Stack, environment: str, workload_count: int,
 
     ``variable_scopes`` are the constructs that grow with the workloads (their secrets,
     namespaces, policies and Kubernetes objects). Everything else is a fixed cost of the
-    stack, and the message says how many workloads of the current average size fit beside it.
+    stack, and the message states how many workloads of the current average size fit beside it.
     """
     total = count_resources(stack)
     if total <= MAX_RESOURCES:

@@ -58,7 +58,7 @@ def provider_objects(environment: EnvironmentConfig, workload: WorkloadConfig) -
 
 
 def secret_provider_class(environment: EnvironmentConfig, workload: WorkloadConfig) -> dict[str, Any]:
-    """Build the SecretProviderClass that tells the AWS provider which keys to mount."""
+    """Build the SecretProviderClass that maps the secret's JSON keys to mounted files."""
     return {
         "apiVersion": SECRET_PROVIDER_CLASS_API,
         "kind": "SecretProviderClass",
@@ -117,7 +117,7 @@ def deployment(environment: EnvironmentConfig, workload: WorkloadConfig) -> dict
             "capabilities": {"drop": ["ALL"]},
         },
         "volumeMounts": [
-            # No subPath: a subPath mount is fixed at start and never sees rotated files.
+            # No subPath: a subPath mount is fixed at start and never receives rotated files.
             {"name": SECRETS_VOLUME, "mountPath": workload.mount_path, "readOnly": True},
             {"name": "tmp", "mountPath": "/tmp"},
         ],

@@ -49,8 +49,8 @@ SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 # Go's time.ParseDuration, which the driver uses for --rotation-poll-interval.
 GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
-# The kubectl handler that waits runs in a Lambda function with the 15-minute maximum timeout,
-# and needs a minute for logging in to the cluster.
+# The kubectl handler that waits runs in a Lambda function with the 15-minute maximum timeout.
+# One minute is left for logging in to the cluster, an estimate.
 ROLLOUT_TIMEOUT_MAX_MINUTES = 14
 ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Image references: a tag other than "latest", or a sha256 digest.

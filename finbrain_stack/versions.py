@@ -60,11 +60,6 @@ PROVIDER_CHARTS = (
     ProviderChartVersion("2.2.2", driver_major=1),
 )
 
-# The kubectl layer packages this app knows, by Kubernetes minor version. Only v29 is in
-# requirements.txt; the others install from PyPI under the same naming scheme.
-KUBECTL_LAYER_MINORS = range(24, 36)
-
-
 def kubernetes_minor(version: str) -> int | None:
     """Return the minor number of a "1.<minor>" version, or None for any other form."""
     match = _MINOR_VERSION.match(version)
