@@ -27,7 +27,7 @@ def problems_after(edit: Edit, name: str = "dev") -> list[str]:
 
 
 def set_path(path: str, value: Any) -> Edit:
-    """Return an edit that sets a dotted path; list items are written as [index]."""
+    """Return an edit that sets a dotted path, where list items are written as [index]."""
     def edit(data: dict[str, Any]) -> None:
         keys = [key for key in path.replace("[", ".[").split(".") if key]
         target: Any = data
@@ -201,7 +201,7 @@ def test_all_mistakes_reported_together():
             "typo"} <= reported
 
 
-def test_error_message_lists_each_problem_on_its_own_line():
+def test_error_message_one_line_per_problem():
     data = environment()
     data["account"] = "abc"
     data["region"] = "mars-1"
