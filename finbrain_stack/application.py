@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from aws_cdk import App
 
+from finbrain_stack import nag
 from finbrain_stack.config import (
     DEFAULT_ENVIRONMENT_CONTEXT_KEY,
     ENVIRONMENT_SELECTOR,
@@ -45,4 +46,5 @@ def build(app: App) -> SelectedEnvironment:
     config, warnings = parse_environment(name, environments[name])
     stack = FinbrainSecretsStack(app, f"Finbrain{pascal_case(name)}Secrets", config=config,
                                  warnings=warnings)
+    nag.check_if_enabled(app, stack)
     return SelectedEnvironment(config=config, stack=stack)
