@@ -46,5 +46,5 @@ def build(app: App) -> SelectedEnvironment:
     config, warnings = parse_environment(name, environments[name])
     stack = FinbrainSecretsStack(app, f"Finbrain{pascal_case(name)}Secrets", config=config,
                                  warnings=warnings)
-    nag.check_if_enabled(app, stack)
+    nag.check_if_enabled(app, [stack])
     return SelectedEnvironment(config=config, stack=stack)

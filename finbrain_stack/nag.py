@@ -9,6 +9,7 @@ the secret's values rotate outside AWS.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Acknowledgment, App, Validations
@@ -149,17 +150,20 @@ def find_construct(scope: IConstruct, path: str) -> IConstruct:
     return construct
 
 
-def check_if_enabled(app: App, stack: FinbrainSecretsStack) -> None:
-    """Add the AwsSolutions checks and this app's acknowledgements when ``finbrain:nag`` is true.
+def check_if_enabled(app: App, stacks: Sequence[FinbrainSecretsStack]) -> None:
+    """Add the AwsSolutions checks and the acknowledgements of ``stacks`` if ``finbrain:nag`` is on.
 
-    Synthesis then fails on any finding that is not acknowledged, and the cloud assembly gets a
-    ``validation-report.json`` with the findings.
+    Synthesis then fails on any finding that is not acknowledged, and lists it in the cloud
+    assembly's ``validation-report.json``. Call this once per app, with every stack, because
+    each call adds the checks to the app again.
     """
     if not is_enabled(app):
         return
-    for scope, item in acknowledgements(stack):
-        # The id has no "AwsSolutions::" prefix, although the CDK's report suggests one: cdk-nag
-        # 3.0.2 matches only the plain id when it checks a scope directly, and synth takes both.
-        Validations.of(find_construct(scope, item.path)).acknowledge(
-            Acknowledgment(id=item.finding, reason=item.reason))
+    for stack in stacks:
+        for scope, item in acknowledgements(stack):
+            # The id has no "AwsSolutions::" prefix, although the CDK's report suggests one:
+            # cdk-nag 3.0.2 matches only the plain id when it checks a scope directly, and
+            # synth takes both.
+            Validations.of(find_construct(scope, item.path)).acknowledge(
+                Acknowledgment(id=item.finding, reason=item.reason))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
