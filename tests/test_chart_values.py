@@ -8,48 +8,48 @@ from finbrain_stack import versions
 from finbrain_stack.config import CsiDriverConfig
 from finbrain_stack.csi_driver import driver_values, provider_values
 from tests.chart_values import chart_defaults, undeclared_values
-from tests.conftest import REFERENCE_DIR, environment_names
+from tests.conftest import environment_names
 from tests.helpers import helm_values, resources_of_type
 
 TOLERATION = {"key": "workload", "operator": "Equal", "value": "finbrain", "effect": "NoSchedule"}
 
 
 @pytest.fixture(scope="module")
-def driver_defaults():
-    return chart_defaults(REFERENCE_DIR, versions.DRIVER_CHART, "1.5.6")
+def driver_defaults(reference_dir):
+    return chart_defaults(reference_dir, versions.DRIVER_CHART, "1.5.6")
 
 
 @pytest.mark.parametrize("environment", environment_names())
-def test_chart_values_declared_in_pinned_chart(synthesized, environment):
+def test_chart_values_declared_in_pinned_chart(synthesized, reference_dir, environment):
     charts = resources_of_type(synthesized(environment).template_json,
                                "Custom::AWSCDK-EKS-HelmChart")
     assert {chart["Properties"]["Chart"] for chart in charts.values()} == {
         versions.DRIVER_CHART, versions.PROVIDER_CHART}
     for logical_id, chart in charts.items():
         properties = chart["Properties"]
-        defaults = chart_defaults(REFERENCE_DIR, properties["Chart"], properties["Version"])
+        defaults = chart_defaults(reference_dir, properties["Chart"], properties["Version"])
         assert undeclared_values(helm_values(chart), defaults) == [], logical_id
 
 
 @pytest.mark.parametrize("driver", [chart.version for chart in versions.DRIVER_CHARTS])
 @pytest.mark.parametrize("sync_secret", [False, True])
-def test_driver_values_declared_in_every_pinned_version(driver, sync_secret):
+def test_driver_values_declared_in_every_pinned_version(reference_dir, driver, sync_secret):
     config = CsiDriverConfig(driver_chart_version=driver,
                              provider_chart_version=versions.PROVIDER_CHARTS[0].version,
                              sync_secret=sync_secret)
-    defaults = chart_defaults(REFERENCE_DIR, versions.DRIVER_CHART, driver)
+    defaults = chart_defaults(reference_dir, versions.DRIVER_CHART, driver)
     assert undeclared_values(driver_values(config), defaults) == []
 
 
 @pytest.mark.parametrize("provider", [chart.version for chart in versions.PROVIDER_CHARTS])
 @pytest.mark.parametrize("tolerations", [[], [TOLERATION]])
-def test_provider_values_declared_in_every_pinned_version(provider, tolerations):
-    defaults = chart_defaults(REFERENCE_DIR, versions.PROVIDER_CHART, provider)
+def test_provider_values_declared_in_every_pinned_version(reference_dir, provider, tolerations):
+    defaults = chart_defaults(reference_dir, versions.PROVIDER_CHART, provider)
     assert undeclared_values(provider_values(tolerations), defaults) == []
 
 
-def test_provider_defaults_declare_bundled_driver_switch():
-    defaults = chart_defaults(REFERENCE_DIR, versions.PROVIDER_CHART, "3.1.1")
+def test_provider_defaults_declare_bundled_driver_switch(reference_dir):
+    defaults = chart_defaults(reference_dir, versions.PROVIDER_CHART, "3.1.1")
     assert undeclared_values({"secrets-store-csi-driver": {"install": False}}, defaults) == []
 
 

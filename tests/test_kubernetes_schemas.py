@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
 
 from finbrain_stack import versions
-from tests.conftest import REFERENCE_DIR, environment_names
+from tests.conftest import environment_names
 from tests.helpers import kubernetes_objects, object_of_kind, resources_of_type
 from tests.kubernetes_schemas import secret_provider_class_validator, validate_builtin
 
 SECRET_PROVIDER_CLASS = "SecretProviderClass"
 
 
-def driver_chart_dir(template: dict[str, Any]):
+def driver_chart_dir(reference_dir: Path, template: dict[str, Any]) -> Path:
     (version,) = [chart["Properties"]["Version"] for chart in resources_of_type(
         template, "Custom::AWSCDK-EKS-HelmChart").values()
         if chart["Properties"]["Chart"] == versions.DRIVER_CHART]
-    return REFERENCE_DIR / f"{versions.DRIVER_CHART}-{version}"
+    return reference_dir / f"{versions.DRIVER_CHART}-{version}"
 
 
 def with_field(item: dict[str, Any], path: list[str | int], value: Any) -> dict[str, Any]:
@@ -34,8 +35,8 @@ def with_field(item: dict[str, Any], path: list[str | int], value: Any) -> dict[
 
 
 @pytest.fixture(scope="module")
-def dev_validator(dev):
-    return secret_provider_class_validator(driver_chart_dir(dev.template_json))
+def dev_validator(reference_dir, dev):
+    return secret_provider_class_validator(driver_chart_dir(reference_dir, dev.template_json))
 
 
 @pytest.mark.parametrize("environment", environment_names())
@@ -54,9 +55,9 @@ def test_owned_namespace_valid_for_kubernetes_1_29(prod):
 
 
 @pytest.mark.parametrize("environment", environment_names())
-def test_secret_provider_classes_match_crd(synthesized, environment):
+def test_secret_provider_classes_match_crd(synthesized, reference_dir, environment):
     template = synthesized(environment).template_json
-    validator = secret_provider_class_validator(driver_chart_dir(template))
+    validator = secret_provider_class_validator(driver_chart_dir(reference_dir, template))
     classes = [item for item in kubernetes_objects(template)
                if item["kind"] == SECRET_PROVIDER_CLASS]
     assert classes
