@@ -14,8 +14,23 @@ from tests.helpers import helm_values, resources_of_type
 TOLERATION = {"key": "workload", "operator": "Equal", "value": "finbrain", "effect": "NoSchedule"}
 
 
-@pytest.fixture(scope="module")
-def driver_defaults(reference_dir):
+# The keys of the driver chart's values.yaml that the checker's own tests use, with the same
+# shapes, so that those tests also run where the chart files are absent.
+DRIVER_DEFAULTS_EXCERPT = {
+    "linux": {"enabled": True, "nodeSelector": {}},
+    "syncSecret": {"enabled": False},
+    "enableSecretRotation": False,
+    "rotationPollInterval": None,
+    "tokenRequests": [],
+}
+
+
+@pytest.fixture(params=["excerpt", "values.yaml"])
+def driver_defaults(request):
+    """Return the driver chart's defaults: the excerpt above, then the pinned values.yaml."""
+    if request.param == "excerpt":
+        return DRIVER_DEFAULTS_EXCERPT
+    reference_dir = request.getfixturevalue("reference_dir")
     return chart_defaults(reference_dir, versions.DRIVER_CHART, "1.5.6")
 
 
