@@ -97,10 +97,10 @@ KUBECTL_PROVIDER_IN_VPC_ACKNOWLEDGEMENTS = (
 )
 
 SECRET_ROTATION_REASON = (
-    "The secret holds the MongoDB and Redis connection strings of the backend. Those services "
-    "are outside this stack and no Secrets Manager rotation function changes their passwords, "
-    "so the operator rotates them with put-secret-value and the CSI driver rewrites the mounted "
-    "files within rotationPollInterval.")
+    "The secret contains the backend's MongoDB and Redis connection strings. This stack does "
+    "not manage those databases or deploy a rotation function that could change their "
+    "passwords, so the operator rotates the values with put-secret-value, and the CSI driver "
+    "rewrites the mounted files within rotationPollInterval.")
 
 
 def is_enabled(app: App) -> bool:
