@@ -8,7 +8,7 @@ from pathlib import Path
 from aws_cdk import App
 from aws_cdk.cx_api import CloudAssembly
 
-from finbrain_stack import limits
+from finbrain_stack import limits, nag
 from finbrain_stack.config import (
     DEFAULT_ENVIRONMENT_CONTEXT_KEY,
     ENVIRONMENT_SELECTOR,
@@ -78,6 +78,7 @@ def build_all(app: App) -> list[SelectedEnvironment]:
         selected.append(SelectedEnvironment(config=config, stack=stack))
     if problems:
         raise ConfigError(problems)
+    nag.check_if_enabled(app, [item.stack for item in selected])
     return selected
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +21,9 @@ from finbrain_stack.application import SelectedEnvironment, build
 from finbrain_stack.config import ENVIRONMENT_SELECTOR, ENVIRONMENTS_CONTEXT_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_DIR = PROJECT_ROOT.parent / "shared" / "reference"
+# Files of the pinned Helm charts (values.yaml, CRDs), kept outside the repository.
+REFERENCE_DIR = Path(os.environ.get("FINBRAIN_REFERENCE_DIR")
+                     or PROJECT_ROOT.parent / "shared" / "reference")
 
 
 def cdk_context() -> dict[str, Any]:
@@ -87,6 +90,15 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Syn
         return cache[environment]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """Return the folder of pinned chart files, or skip the test when this checkout has none."""
+    if not REFERENCE_DIR.is_dir():
+        pytest.skip(f"chart reference files not found at {REFERENCE_DIR}: set "
+                    "FINBRAIN_REFERENCE_DIR to the folder to check Helm values and the CRD")
+    return REFERENCE_DIR
 
 
 @pytest.fixture(scope="session")
