@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -21,9 +20,9 @@ from finbrain_stack.application import SelectedEnvironment, build
 from finbrain_stack.config import ENVIRONMENT_SELECTOR, ENVIRONMENTS_CONTEXT_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Files of the pinned Helm charts (values.yaml, CRDs), kept outside the repository.
-REFERENCE_DIR = Path(os.environ.get("FINBRAIN_REFERENCE_DIR")
-                     or PROJECT_ROOT.parent / "shared" / "reference")
+# Chart.yaml, values.yaml and CRDs of each pinned Helm chart version, copied unchanged from the
+# released charts so that the values and schema checks run in any checkout.
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
 
 def cdk_context() -> dict[str, Any]:
@@ -94,10 +93,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Syn
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    """Return the folder of pinned chart files, or skip the test when this checkout has none."""
-    if not REFERENCE_DIR.is_dir():
-        pytest.skip(f"chart reference files not found at {REFERENCE_DIR}: set "
-                    "FINBRAIN_REFERENCE_DIR to the folder to check Helm values and the CRD")
+    """Return the folder of pinned chart files."""
+    assert REFERENCE_DIR.is_dir(), f"chart reference files not found at {REFERENCE_DIR}"
     return REFERENCE_DIR
 
 
