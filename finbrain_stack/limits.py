@@ -35,7 +35,8 @@ def count_resources(stack: Stack, scopes: list[IConstruct] | None = None) -> int
 
 
 def check_resource_count(stack: Stack, environment: str, workload_count: int,
-                         variable_scopes: list[IConstruct]) -> list[ConfigProblem]:
+                         variable_scopes: list[IConstruct], *,
+                         max_resources: int = MAX_RESOURCES) -> list[ConfigProblem]:
     """Return a problem when the stack has more resources than CloudFormation accepts.
 
     ``variable_scopes`` are the constructs that grow with the workloads (their secrets,
@@ -43,16 +44,16 @@ def check_resource_count(stack: Stack, environment: str, workload_count: int,
     stack, and the message states how many workloads of the current average size fit beside it.
     """
     total = count_resources(stack)
-    if total <= MAX_RESOURCES:
+    if total <= max_resources:
         return []
     variable = count_resources(stack, variable_scopes)
     fixed = total - variable
     per_workload = math.ceil(variable / workload_count)
-    fit = (MAX_RESOURCES - fixed) // per_workload
+    fit = (max_resources - fixed) // per_workload
     return [ConfigProblem(
         f"finbrain:environments.{environment}.workloads",
         f"<{workload_count} workloads>",
-        f"need {total} CloudFormation resources, over the limit of {MAX_RESOURCES} per stack "
+        f"need {total} CloudFormation resources, over the limit of {max_resources} per stack "
         f"({fixed} for the cluster and CSI driver, about {per_workload} per workload)",
         f"keep at most {fit} workloads in this environment, and move the others to a second "
         "environment entry for the same cluster with csiDriver.install set to false",

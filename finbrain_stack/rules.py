@@ -7,6 +7,7 @@ Legal but risky settings become ``ConfigWarning``s, which the stack reports as a
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 from dataclasses import dataclass
@@ -115,7 +116,13 @@ def _check_account_and_region(environment: EnvironmentConfig, path: str,
 
 
 def _is_valid_region(region: str) -> bool:
-    return region in {known.name for known in RegionInfo.regions}
+    return region in _known_regions()
+
+
+@functools.cache
+def _known_regions() -> frozenset[str]:
+    # Each RegionInfo property read is a call into the jsii runtime, so the set is built once.
+    return frozenset(known.name for known in RegionInfo.regions)
 
 
 def _check_arn_owner(match: re.Match[str], environment: EnvironmentConfig, path: str,

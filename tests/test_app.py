@@ -14,7 +14,7 @@ from aws_cdk.assertions import Annotations, Match
 from finbrain_stack.application import build
 from finbrain_stack.config import ENVIRONMENTS_CONTEXT_KEY
 from finbrain_stack.config_reader import ConfigError
-from tests.conftest import PROJECT_ROOT, cdk_context
+from tests.conftest import BUILTIN_VALIDATION, PROJECT_ROOT, cdk_context
 
 
 def run_app(context: dict, outdir) -> subprocess.CompletedProcess:
@@ -62,7 +62,8 @@ def test_risky_setting_becomes_warning_annotation():
     context = cdk_context()
     context[ENVIRONMENTS_CONTEXT_KEY]["dev"]["secrets"]["finbrain"] = {
         "mode": "import", "name": "finbrain-AbC123", "keys": ["MONGO_URI", "REDIS_URL"]}
-    selected = build(App(context=context))
+    # Annotations.from_stack synthesizes the app, so the slow built-in validation is left off.
+    selected = build(App(context=context, builtin_cloud_formation_validation=BUILTIN_VALIDATION))
     Annotations.from_stack(selected.stack).has_warning(
         "/FinbrainDevSecrets", Match.string_like_regexp(
             r"secretNameLooksLikeSuffix|ends in a hyphen and six characters"))

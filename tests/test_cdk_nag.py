@@ -18,7 +18,7 @@ from finbrain_stack import nag
 from finbrain_stack.application import SelectedEnvironment, build
 from finbrain_stack.config import ENVIRONMENT_SELECTOR
 from finbrain_stack.config_reader import ConfigError
-from tests.conftest import cdk_context, environment_names
+from tests.conftest import BUILTIN_VALIDATION, cdk_context, environment_names
 
 Finding = tuple[str, str]
 """A cdk-nag finding as (rule id, construct path)."""
@@ -40,7 +40,8 @@ def synthesize_with_nag(environment: str, outdir: Path, *,
     context[ENVIRONMENT_SELECTOR] = environment
     # The CDK CLI passes -c values as strings.
     context[nag.NAG_CONTEXT_KEY] = "true"
-    app = App(context=context, outdir=str(outdir))
+    app = App(context=context, outdir=str(outdir),
+              builtin_cloud_formation_validation=BUILTIN_VALIDATION)
     selected = build(app)
     if plant is not None:
         plant(selected)

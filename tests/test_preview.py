@@ -12,7 +12,7 @@ from aws_cdk import App
 from finbrain_stack import preview
 from finbrain_stack.application import build
 from finbrain_stack.config import ENVIRONMENT_SELECTOR
-from tests.conftest import cdk_context
+from tests.conftest import BUILTIN_VALIDATION, cdk_context
 from tests.helpers import (
     helm_values,
     manifest_resource_of,
@@ -31,7 +31,8 @@ def prod_with_paths(tmp_path_factory) -> dict:
     context[ENVIRONMENT_SELECTOR] = "prod"
     context[PATH_METADATA_CONTEXT] = True
     outdir = tmp_path_factory.mktemp("cdk-out-prod-paths")
-    app = App(context=context, outdir=str(outdir))
+    app = App(context=context, outdir=str(outdir),
+              builtin_cloud_formation_validation=BUILTIN_VALIDATION)
     stack = build(app).stack
     app.synth()
     return json.loads((outdir / stack.template_file).read_text())

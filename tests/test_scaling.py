@@ -8,6 +8,7 @@ import pytest
 from aws_cdk import App
 
 from benchmarks.workloads import with_workloads
+from finbrain_stack import limits
 from finbrain_stack.application import build, build_all
 from finbrain_stack.config import ENVIRONMENTS_CONTEXT_KEY
 from finbrain_stack.config_reader import ConfigError
@@ -101,22 +102,34 @@ def test_csi_driver_install_switched_off():
 def test_too_many_workloads_reports_how_many_fit():
     context = cdk_context()
     dev = context[ENVIRONMENTS_CONTEXT_KEY]["dev"]
-    context[ENVIRONMENTS_CONTEXT_KEY]["dev"] = with_workloads(dev, 90)
+    # About 9 resources per workload, so 60 workloads pass the 500-resource limit.
+    context[ENVIRONMENTS_CONTEXT_KEY]["dev"] = with_workloads(dev, 60)
     with pytest.raises(ConfigError) as raised:
         build(App(context=context))
     (problem,) = raised.value.problems
     assert problem.path == "finbrain:environments.dev.workloads"
     assert "over the limit of 500 per stack" in problem.rule
     fit = int(problem.fix.split("keep at most ")[1].split()[0])
-    assert 50 <= fit < 90
+    assert 50 <= fit < 60
 
 
-def test_workloads_that_fit_pass_the_limit():
+def test_resource_limit_counts_fixed_and_per_workload():
     context = cdk_context()
     dev = context[ENVIRONMENTS_CONTEXT_KEY]["dev"]
-    context[ENVIRONMENTS_CONTEXT_KEY]["dev"] = with_workloads(dev, 50)
-    selected = build(App(context=context))
-    assert len(selected.stack.workloads) == 50
+    context[ENVIRONMENTS_CONTEXT_KEY]["dev"] = with_workloads(dev, 3)
+    stack = build(App(context=context)).stack
+    total = limits.count_resources(stack)
+    variable = limits.count_resources(stack, stack.variable_scopes)
+    per_workload = variable // 3
+    assert variable % 3 == 0, "every generated workload adds the same resources"
+
+    assert limits.check_resource_count(stack, "dev", 3, stack.variable_scopes,
+                                       max_resources=total) == []
+    (problem,) = limits.check_resource_count(stack, "dev", 3, stack.variable_scopes,
+                                             max_resources=total - 1)
+    # Two workloads fit when the limit is one resource short of three.
+    assert f"about {per_workload} per workload" in problem.rule
+    assert problem.fix.startswith("keep at most 2 workloads")
 
 
 def test_all_environments_selected():
