@@ -9,7 +9,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint_by_config, lint_file
 from cfnlint.rules import Match
 
-from tests.conftest import environment_names, synthesize
+from tests.conftest import environment_names
 
 # Warnings that come from resources aws-cdk-lib 2.275.0 adds, never from this app's own, as
 # (rule id, logical id of the resource that carries the warning).
@@ -83,11 +83,3 @@ def test_lint_reports_invalid_template(tmp_path):
     # E3002: a property that the resource type does not declare.
     assert "E3002" in [match.rule.id for match in matches]
 
-
-def test_builtin_cdk_validation_finds_nothing(tmp_path):
-    # The one synth with the CDK's own CloudFormation validation on, as 'cdk synth' runs it.
-    synthesized = synthesize("dev", tmp_path, builtin_validation=True)
-    report = json.loads((synthesized.outdir / "validation-report.json").read_text())
-    violations = [violation for plugin in report["pluginReports"]
-                  for violation in plugin.get("violations", [])]
-    assert violations == []
