@@ -27,6 +27,8 @@ from finbrain_stack import cloud_assembly
 
 HELM_CHART_TYPE = "Custom::AWSCDK-EKS-HelmChart"
 MANIFEST_TYPE = "Custom::AWSCDK-EKS-KubernetesResource"
+# A kubectl query that the deploy waits on, such as each workload's rollout check.
+OBJECT_VALUE_TYPE = "Custom::AWSCDK-EKS-KubernetesObjectValue"
 # Custom resources that change objects in the cluster in a way this preview does not render.
 UNRENDERED_TYPES = ("Custom::AWSCDK-EKS-KubernetesPatch",)
 PATH_METADATA = "aws:cdk:path"
@@ -55,7 +57,7 @@ class PreviewDocument:
 
 @dataclass(frozen=True)
 class KubernetesResource:
-    """One Helm release or manifest custom resource, with what it waits for at deploy."""
+    """One Helm release, manifest or kubectl query custom resource, with what it waits for."""
 
     logical_id: str
     name: str
@@ -170,7 +172,8 @@ def kubernetes_resources(template: dict[str, Any]) -> list[KubernetesResource]:
                                "preview cannot render; review its properties in cdk diff")
 
     kubernetes_ids = {logical_id for logical_id, resource in resources.items()
-                      if resource.get("Type") in (HELM_CHART_TYPE, MANIFEST_TYPE)}
+                      if resource.get("Type") in (HELM_CHART_TYPE, MANIFEST_TYPE,
+                                                  OBJECT_VALUE_TYPE)}
     graph = dependencies(template)
     names = resource_names(template)
     ancestors = {logical_id: _ancestors(graph, logical_id) & kubernetes_ids
@@ -323,6 +326,20 @@ def helm_release(resource: KubernetesResource, names: dict[str, str]) -> dict[st
     return {"helmRelease": release}
 
 
+def object_value_query(resource: KubernetesResource, names: dict[str, str]) -> dict[str, Any]:
+    """Build the readable form of one kubectl query that the deploy waits on."""
+    location = f"{resource.logical_id}.Properties"
+    query: dict[str, Any] = {}
+    for key, value in resource.properties.items():
+        if key in HANDLER_PROPERTIES:
+            continue
+        if isinstance(value, (bool, int, float)):
+            query[_lower_first(key)] = value
+        else:
+            query[_lower_first(key)] = render_value(value, names, f"{location}.{key}")
+    return {"kubectlWait": query}
+
+
 def _lower_first(key: str) -> str:
     return key[:1].lower() + key[1:]
 
@@ -364,6 +381,11 @@ def preview_documents(template: dict[str, Any]) -> list[PreviewDocument]:
             comments = (heading + f"Helm release from {resource.name} ({resource.logical_id})",
                         *context)
             documents.append(PreviewDocument(comments, helm_release(resource, names)))
+            continue
+        if resource.resource_type == OBJECT_VALUE_TYPE:
+            comments = (heading + f"kubectl get, repeated until it prints a value, from "
+                        f"{resource.name} ({resource.logical_id})", *context)
+            documents.append(PreviewDocument(comments, object_value_query(resource, names)))
             continue
 
         objects = manifest_objects(resource, names)

@@ -43,7 +43,12 @@ def document_kinds(template: dict) -> list[str]:
     kinds = []
     for document in preview.preview_documents(template):
         release = document.content.get("helmRelease")
-        kinds.append(f"helm:{release['chart']}" if release else document.content["kind"])
+        if release:
+            kinds.append(f"helm:{release['chart']}")
+        elif "kubectlWait" in document.content:
+            kinds.append("wait:" + document.content["kubectlWait"]["objectName"])
+        else:
+            kinds.append(document.content["kind"])
     return kinds
 
 
@@ -74,6 +79,18 @@ def test_order_driver_provider_then_workload(synthesized, environment):
 def test_order_service_account_before_deployment(synthesized, environment):
     kinds = document_kinds(synthesized(environment).template_json)
     assert kinds.index("ServiceAccount") < kinds.index("Deployment")
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_rollout_check_listed_after_deployment(synthesized, environment):
+    template = synthesized(environment).template_json
+    kinds = document_kinds(template)
+    assert kinds[-1] == "wait:finbrain-backend"
+    (query,) = [document.content["kubectlWait"] for document
+                in preview.preview_documents(template) if "kubectlWait" in document.content]
+    assert query["objectType"] == "deployment"
+    assert "NewReplicaSetAvailable" in query["jsonPath"]
+    assert query["timeoutSeconds"] == 600
 
 
 def test_order_namespace_first_in_prod(prod):
