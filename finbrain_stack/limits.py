@@ -1,4 +1,4 @@
-"""CloudFormation's per-stack limits, checked at synth so that a deploy never fails on them.
+"""CloudFormation's per-stack limits, checked at synth so that a deploy does not fail on them.
 
 Limits from the CloudFormation quotas page
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html):
