@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.workloads import with_workloads
+from finbrain_stack import preview
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EMPTY_APP = """
@@ -72,43 +73,21 @@ def stack_template(outdir: Path) -> Path:
 def kubectl_chain(template: dict[str, Any]) -> tuple[int, int]:
     """Return the number of kubectl custom resources and the longest chain of them.
 
-    A chain follows DependsOn, Ref and Fn::GetAtt edges; resources of other types on the way
-    are passed through without counting.
+    A chain follows DependsOn, Ref, Fn::GetAtt and Fn::Sub edges. Resources of other types on
+    the way are passed through without counting.
     """
     resources = template["Resources"]
-
-    def edges(logical_id: str) -> set[str]:
-        resource = resources[logical_id]
-        depends = resource.get("DependsOn", [])
-        found = {depends} if isinstance(depends, str) else set(depends)
-        found |= references(resource.get("Properties", {}))
-        return {edge for edge in found if edge in resources}
-
+    graph = preview.dependencies(template)
     memo: dict[str, int] = {}
 
     def longest(logical_id: str) -> int:
         if logical_id not in memo:
             own = 1 if resources[logical_id]["Type"] in KUBECTL_TYPES else 0
-            memo[logical_id] = own + max((longest(edge) for edge in edges(logical_id)), default=0)
+            memo[logical_id] = own + max((longest(edge) for edge in graph[logical_id]), default=0)
         return memo[logical_id]
 
     count = sum(1 for resource in resources.values() if resource["Type"] in KUBECTL_TYPES)
     return count, max((longest(logical_id) for logical_id in resources), default=0)
-
-
-def references(value: Any) -> set[str]:
-    found: set[str] = set()
-    if isinstance(value, dict):
-        if isinstance(value.get("Ref"), str):
-            found.add(value["Ref"])
-        if "Fn::GetAtt" in value:
-            found.add(value["Fn::GetAtt"][0])
-        for item in value.values():
-            found |= references(item)
-    elif isinstance(value, list):
-        for item in value:
-            found |= references(item)
-    return found
 
 
 def main() -> None:

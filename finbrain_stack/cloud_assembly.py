@@ -6,6 +6,7 @@ The review commands (the preview and the snapshot diff) synthesize exactly as ``
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -48,6 +49,24 @@ def cli_environment() -> dict[str, str]:
     # one warning keeps the real ones visible.
     environment.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     return environment
+
+
+def add_synth_arguments(parser: argparse.ArgumentParser, assembly_help: str) -> None:
+    """Add the ``-c KEY=VALUE`` and ``--assembly DIR`` options of a command that synthesizes."""
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                        help="CDK context passed to 'cdk synth', for example "
+                             "'-c environment=prod'; repeatable")
+    parser.add_argument("--assembly", type=Path, metavar="DIR", help=assembly_help)
+
+
+def check_synth_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Exit through ``parser.error`` for a context without "=" or a context with --assembly."""
+    for item in args.context:
+        if "=" not in item:
+            parser.error(f"argument -c/--context: {item!r} is not KEY=VALUE, for example "
+                         "'environment=prod'")
+    if args.assembly is not None and args.context:
+        parser.error("-c/--context applies to 'cdk synth' and cannot be used with --assembly")
 
 
 def require_cli() -> None:

@@ -112,6 +112,11 @@ class SecretConfig:
     keys: tuple[str, ...]
     description: str | None = None
 
+    @property
+    def object_name(self) -> str:
+        """The AWS provider's objectName: the complete ARN when known, otherwise the name."""
+        return self.arn or self.name or ""
+
 
 @dataclass(frozen=True)
 class SecretFile:

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from finbrain_stack.config import EnvironmentConfig, SecretConfig, WorkloadConfig
+from finbrain_stack.config import EnvironmentConfig, WorkloadConfig
 from finbrain_stack.rules import is_plain_jmespath_identifier
 
 CSI_DRIVER_NAME = "secrets-store.csi.k8s.io"
@@ -32,11 +32,6 @@ def jmespath_expression(json_key: str) -> str:
     return json.dumps(json_key)
 
 
-def object_name(secret: SecretConfig) -> str:
-    """Return the provider's objectName: the complete ARN when known, otherwise the name."""
-    return secret.arn or secret.name or ""
-
-
 def provider_objects(environment: EnvironmentConfig, workload: WorkloadConfig) -> str:
     """Return the SecretProviderClass ``objects`` parameter, a YAML list in a string.
 
@@ -46,7 +41,7 @@ def provider_objects(environment: EnvironmentConfig, workload: WorkloadConfig) -
     objects = []
     for secret_id in dict.fromkeys(item.secret for item in workload.secret_files):
         secret = environment.secret(secret_id)
-        entry: dict[str, Any] = {"objectName": object_name(secret)}
+        entry: dict[str, Any] = {"objectName": secret.object_name}
         # The provider can infer the type from an ARN but not from a name, so it is always set.
         entry["objectType"] = "secretsmanager"
         entry["jmesPath"] = [

@@ -462,22 +462,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="scripts/preview",
         description="Write the Helm releases and Kubernetes objects of one environment as "
                     "readable YAML, in deploy order, for review beside 'cdk diff'.")
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="CDK context passed to 'cdk synth', for example "
-                             "'-c environment=prod'; repeatable")
-    parser.add_argument("--assembly", type=Path, metavar="DIR",
-                        help="read this synthesized cloud assembly (such as cdk.out) instead of "
-                             "running 'cdk synth'")
+    cloud_assembly.add_synth_arguments(
+        parser, "read this synthesized cloud assembly (such as cdk.out) instead of running "
+                "'cdk synth'")
     parser.add_argument("--output", type=Path, metavar="FILE",
                         help="write the preview to FILE instead of standard output")
     args = parser.parse_args(argv)
 
-    for item in args.context:
-        if "=" not in item:
-            parser.error(f"argument -c/--context: {item!r} is not KEY=VALUE, for example "
-                         "'environment=prod'")
-    if args.assembly is not None and args.context:
-        parser.error("-c/--context applies to 'cdk synth' and cannot be used with --assembly")
+    cloud_assembly.check_synth_arguments(parser, args)
     if args.output is not None and not args.output.parent.is_dir():
         parser.error(f"argument --output: folder {str(args.output.parent)!r} does not exist")
 

@@ -480,14 +480,10 @@ def _check_secret_files(environment: EnvironmentConfig, workload: WorkloadConfig
     for secret_id in {item.secret for item in workload.secret_files}:
         secret = secrets.get(secret_id)
         # The mounted file for a whole secret would be named after the object and collide.
-        if secret is not None and _object_name(secret) in file_names:
-            problems.add(f"{path}.secretFiles", _object_name(secret),
+        if secret is not None and secret.object_name in file_names:
+            problems.add(f"{path}.secretFiles", secret.object_name,
                          "is both a secret's object name and a file name",
                          "rename the file")
-
-
-def _object_name(secret: SecretConfig) -> str:
-    return secret.arn or secret.name or ""
 
 
 def _check_unique_workloads(environment: EnvironmentConfig, path: str, problems: Problems) -> None:

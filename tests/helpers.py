@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from finbrain_stack import preview
+
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     return {logical_id: resource for logical_id, resource in template["Resources"].items()
@@ -76,6 +78,7 @@ def depends_on(template: dict[str, Any], logical_id: str) -> set[str]:
 
 def depends_transitively(template: dict[str, Any], source: str, target: str) -> bool:
     """Tell whether ``source`` waits for ``target``, through DependsOn or references."""
+    graph = preview.dependencies(template)
     seen: set[str] = set()
     pending = [source]
     while pending:
@@ -83,24 +86,7 @@ def depends_transitively(template: dict[str, Any], source: str, target: str) -> 
         if current in seen:
             continue
         seen.add(current)
-        edges = depends_on(template, current) | references(template["Resources"][current])
-        if target in edges:
+        if target in graph[current]:
             return True
-        pending += [edge for edge in edges if edge in template["Resources"]]
+        pending += graph[current]
     return False
-
-
-def references(value: Any) -> set[str]:
-    """Return the logical ids that a template value references with Ref or Fn::GetAtt."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        if "Ref" in value and isinstance(value["Ref"], str):
-            found.add(value["Ref"])
-        if "Fn::GetAtt" in value:
-            found.add(value["Fn::GetAtt"][0])
-        for item in value.values():
-            found |= references(item)
-    elif isinstance(value, list):
-        for item in value:
-            found |= references(item)
-    return found

@@ -162,20 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Compare a fresh synth of one environment with the committed template "
                     "snapshots, without AWS credentials. Exit status 0: no difference, "
                     "1: a template differs, 2: the comparison could not run.")
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="CDK context passed to 'cdk synth', for example "
-                             "'-c environment=prod'; repeatable")
-    parser.add_argument("--assembly", type=Path, metavar="DIR",
-                        help="compare this synthesized cloud assembly (such as cdk.out) instead "
-                             "of running 'cdk synth'")
+    cloud_assembly.add_synth_arguments(
+        parser, "compare this synthesized cloud assembly (such as cdk.out) instead of running "
+                "'cdk synth'")
     args = parser.parse_args(argv)
-
-    for item in args.context:
-        if "=" not in item:
-            parser.error(f"argument -c/--context: {item!r} is not KEY=VALUE, for example "
-                         "'environment=prod'")
-    if args.assembly is not None and args.context:
-        parser.error("-c/--context applies to 'cdk synth' and cannot be used with --assembly")
+    cloud_assembly.check_synth_arguments(parser, args)
 
     try:
         cloud_assembly.require_cli()

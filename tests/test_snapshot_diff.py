@@ -28,7 +28,7 @@ def run_diff_snapshot(arguments: list[str], tmp_path) -> subprocess.CompletedPro
 
 
 def test_unchanged_synth_matches_snapshot(dev, tmp_path):
-    # The session's synth of dev stands in for 'cdk synth', which would start the app in a new
+    # The session's synth of dev replaces 'cdk synth', which would start the app in a new
     # Python and jsii process; 'cdk diff' itself runs through the pinned CLI.
     result = run_diff_snapshot(["--assembly", str(dev.outdir)], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
