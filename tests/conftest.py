@@ -23,11 +23,21 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Chart.yaml, values.yaml and CRDs of each pinned Helm chart version, copied unchanged from the
 # released charts so that the values and schema checks run in any checkout.
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+# cx_api.DISABLE_ASSET_STAGING_CONTEXT in the CDK's TypeScript, which the Python package does
+# not export; 'cdk synth --no-staging' sets it.
+DISABLE_ASSET_STAGING_CONTEXT = "aws:cdk:disable-asset-staging"
 
 
 def cdk_context() -> dict[str, Any]:
-    """Return the context block of cdk.json, as the CDK CLI passes it to app.py."""
-    return json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
+    """Return the context block of cdk.json, as 'cdk synth --no-staging' passes it to app.py.
+
+    Without staging, assets stay where they are and the templates are the same. With it, every
+    synth copies the kubectl and AWS CLI Lambda layer zip files (53 MB) into its output folder,
+    which made the test suite write over 600 MB.
+    """
+    context = json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"]
+    context[DISABLE_ASSET_STAGING_CONTEXT] = True
+    return context
 
 
 def environment_names() -> list[str]:
