@@ -61,6 +61,10 @@ def build_all(app: App) -> list[SelectedEnvironment]:
     environments = app.node.try_get_context(ENVIRONMENTS_CONTEXT_KEY)
     parsed = []
     problems: list[ConfigProblem] = []
+    try:
+        max_resources = limits.max_resources(app)
+    except ConfigError as error:
+        problems += error.problems
     for name in selected_names(app):
         try:
             parsed.append(parse_environment(name, environments[name]))
@@ -74,7 +78,8 @@ def build_all(app: App) -> list[SelectedEnvironment]:
         stack = FinbrainSecretsStack(app, f"Finbrain{pascal_case(config.name)}Secrets",
                                      config=config, warnings=warnings)
         problems += limits.check_resource_count(
-            stack, config.name, len(config.workloads), stack.variable_scopes)
+            stack, config.name, len(config.workloads), stack.variable_scopes,
+            max_resources=max_resources)
         selected.append(SelectedEnvironment(config=config, stack=stack))
     if problems:
         raise ConfigError(problems)

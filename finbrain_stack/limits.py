@@ -13,10 +13,32 @@ import math
 from aws_cdk import CfnResource, Stack
 from constructs import IConstruct
 
-from finbrain_stack.config_reader import ConfigProblem
+from finbrain_stack.config_reader import ConfigError, ConfigProblem
 
 MAX_RESOURCES = 500
 MAX_TEMPLATE_BYTES = 1_000_000
+# The CDK's own setting for its check of the same limit (STACK_RESOURCE_LIMIT_CONTEXT in
+# aws-cdk-lib's stack.ts, not exported to Python). This app reads it too, so that both checks
+# agree. As in the CDK, 0 switches the check off.
+STACK_RESOURCE_LIMIT_CONTEXT = "@aws-cdk/core:stackResourceLimit"
+
+
+def max_resources(scope: IConstruct) -> int:
+    """Return the resource limit per stack: the CDK's context setting, or CloudFormation's.
+
+    Raises ``ConfigError`` when the setting is not a whole number of zero or more.
+    """
+    value = scope.node.try_get_context(STACK_RESOURCE_LIMIT_CONTEXT)
+    if value is None:
+        return MAX_RESOURCES
+    # The CDK CLI passes -c values as strings.
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdecimal():
+        raise ConfigError([ConfigProblem(
+            STACK_RESOURCE_LIMIT_CONTEXT, repr(value), "must be a whole number of 0 or more",
+            f"pass -c {STACK_RESOURCE_LIMIT_CONTEXT}=<n>, at most {MAX_RESOURCES}, or leave it "
+            "out to use CloudFormation's limit")])
+    return int(text)
 
 
 def count_resources(stack: Stack, scopes: list[IConstruct] | None = None) -> int:
@@ -43,6 +65,8 @@ def check_resource_count(stack: Stack, environment: str, workload_count: int,
     namespaces, policies and Kubernetes objects). Everything else is a fixed cost of the
     stack, and the message states how many workloads of the current average size fit beside it.
     """
+    if max_resources == 0:
+        return []
     total = count_resources(stack)
     if total <= max_resources:
         return []
@@ -50,6 +74,14 @@ def check_resource_count(stack: Stack, environment: str, workload_count: int,
     fixed = total - variable
     per_workload = math.ceil(variable / workload_count)
     fit = (max_resources - fixed) // per_workload
+    if fit < 1:
+        # Only a lowered STACK_RESOURCE_LIMIT_CONTEXT leaves no room for one workload.
+        return [ConfigProblem(
+            STACK_RESOURCE_LIMIT_CONTEXT, str(max_resources),
+            f"leaves no room for a workload: the cluster and CSI driver need {fixed} "
+            f"CloudFormation resources and each workload about {per_workload}",
+            f"set it to at least {fixed + per_workload}, or leave it out to use "
+            f"CloudFormation's limit of {MAX_RESOURCES}")]
     return [ConfigProblem(
         f"finbrain:environments.{environment}.workloads",
         f"<{workload_count} workloads>",

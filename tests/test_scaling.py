@@ -99,18 +99,68 @@ def test_csi_driver_install_switched_off():
     assert dependencies == [workload.service_account.node.path]
 
 
-def test_too_many_workloads_reports_how_many_fit():
+def scaled_dev_context(workload_count: int, resource_limit: str | None = None) -> dict:
+    """Return the test context with ``workload_count`` generated workloads in dev."""
     context = cdk_context()
-    dev = context[ENVIRONMENTS_CONTEXT_KEY]["dev"]
-    # About 9 resources per workload, so 60 workloads pass the 500-resource limit.
-    context[ENVIRONMENTS_CONTEXT_KEY]["dev"] = with_workloads(dev, 60)
+    environments = context[ENVIRONMENTS_CONTEXT_KEY]
+    environments["dev"] = with_workloads(environments["dev"], workload_count)
+    if resource_limit is not None:
+        # As the CDK CLI passes -c @aws-cdk/core:stackResourceLimit=N: a string.
+        context[limits.STACK_RESOURCE_LIMIT_CONTEXT] = resource_limit
+    return context
+
+
+def test_too_many_workloads_says_how_many_fit():
+    # The CDK's own setting lowers the limit, so that four workloads pass it. At CloudFormation's
+    # 500, the same check needs about 60 workloads, which take seconds more to build.
     with pytest.raises(ConfigError) as raised:
-        build(App(context=context))
+        build(App(context=scaled_dev_context(4, resource_limit="40")))
     (problem,) = raised.value.problems
     assert problem.path == "finbrain:environments.dev.workloads"
-    assert "over the limit of 500 per stack" in problem.rule
+    assert problem.value == "<4 workloads>"
+    assert "over the limit of 40 per stack" in problem.rule
     fit = int(problem.fix.split("keep at most ")[1].split()[0])
-    assert 50 <= fit < 60
+    assert 1 <= fit < 4
+
+    # The number in the message is a promise: that many workloads do build under the limit.
+    stack = build(App(context=scaled_dev_context(fit, resource_limit="40"))).stack
+    assert limits.count_resources(stack) <= 40
+
+
+def test_default_resource_limit_is_500():
+    assert limits.max_resources(App()) == limits.MAX_RESOURCES == 500
+    app = App(context={limits.STACK_RESOURCE_LIMIT_CONTEXT: "120"})
+    assert limits.max_resources(app) == 120
+
+
+@pytest.mark.parametrize("value", ["many", "-1", "4.5", "", True])
+def test_bad_resource_limit_reported(value):
+    context = cdk_context()
+    context[limits.STACK_RESOURCE_LIMIT_CONTEXT] = value
+    context[ENVIRONMENTS_CONTEXT_KEY]["dev"]["account"] = "12345"
+    with pytest.raises(ConfigError) as raised:
+        build(App(context=context))
+    paths = [problem.path for problem in raised.value.problems]
+    # Reported with the other configuration problems, in one run.
+    assert paths == [limits.STACK_RESOURCE_LIMIT_CONTEXT, "finbrain:environments.dev.account"]
+    (problem,) = raised.value.problems[:1]
+    assert problem.value == repr(value)
+    assert "whole number" in problem.rule
+
+
+def test_zero_resource_limit_skips_check():
+    stack = build(App(context=scaled_dev_context(2, resource_limit="0"))).stack
+    assert limits.count_resources(stack) > 0
+
+
+def test_resource_limit_without_workload_room():
+    with pytest.raises(ConfigError) as raised:
+        build(App(context=scaled_dev_context(1, resource_limit="10")))
+    (problem,) = raised.value.problems
+    assert problem.path == limits.STACK_RESOURCE_LIMIT_CONTEXT
+    assert problem.value == "10"
+    assert "leaves no room for a workload" in problem.rule
+    assert problem.fix.startswith("set it to at least ")
 
 
 def test_resource_limit_counts_fixed_and_per_workload():
