@@ -23,9 +23,9 @@ def csi_mount(tmp_path: Path) -> CsiMount:
     return CsiMount(tmp_path / "secrets-store")
 
 
-@pytest.fixture
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """Start redis-server on 127.0.0.1 on a free port, with PASSWORD_A for the app user."""
+@pytest.fixture(scope="session")
+def redis_session_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """Start redis-server on 127.0.0.1 on a free port, once for the whole session."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail(REDIS_NOT_FOUND_MESSAGE, pytrace=False)
@@ -36,6 +36,16 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     finally:
         server.admin.close()
         stop_redis_server(process)
+
+
+@pytest.fixture
+def redis_server(redis_session_server: RedisServer) -> RedisServer:
+    """Return the session's redis-server, reset to PASSWORD_A for the app user and no data.
+
+    One server for all tests saves a start and a stop per test, about 0.15 s on a 2-core machine.
+    """
+    redis_session_server.reset()
+    return redis_session_server
 
 
 @pytest.fixture

@@ -70,6 +70,17 @@ class RedisServer:
         """Close the user's open connections, so that its next command logs in again."""
         self.admin.execute_command("CLIENT", "KILL", "USER", self.username)
 
+    def reset(self) -> None:
+        """Return the server to the state that start_redis_server leaves.
+
+        The server has no keys in any database, the application user accepts only
+        PASSWORD_A and has no open connections, and the ACL log is empty.
+        """
+        self.admin.flushall()
+        self.set_password(PASSWORD_A)
+        self.drop_connections()
+        self.admin.execute_command("ACL", "LOG", "RESET")
+
     def authentication_failures(self) -> int:
         """Count failed logins of the application user in the server's ACL log."""
         entries = self.admin.execute_command("ACL", "LOG")
