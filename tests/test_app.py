@@ -14,7 +14,7 @@ from aws_cdk.assertions import Annotations, Match
 from finbrain_stack.application import build
 from finbrain_stack.config import ENVIRONMENTS_CONTEXT_KEY
 from finbrain_stack.config_reader import ConfigError
-from tests.conftest import BUILTIN_VALIDATION, PROJECT_ROOT, cdk_context
+from tests.synthesis import BUILTIN_VALIDATION, PROJECT_ROOT, cdk_context
 
 
 def run_app(context: dict, outdir) -> subprocess.CompletedProcess:

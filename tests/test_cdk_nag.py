@@ -18,7 +18,7 @@ from finbrain_stack import nag
 from finbrain_stack.application import SelectedEnvironment, build
 from finbrain_stack.config import ENVIRONMENT_SELECTOR
 from finbrain_stack.config_reader import ConfigError
-from tests.conftest import BUILTIN_VALIDATION, cdk_context, environment_names
+from tests.synthesis import BUILTIN_VALIDATION, cdk_context, environment_names
 
 Finding = tuple[str, str]
 """A cdk-nag finding as (rule id, construct path)."""

@@ -9,7 +9,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint_by_config, lint_file
 from cfnlint.rules import Match
 
-from tests.conftest import environment_names
+from tests.synthesis import environment_names
 
 # Warnings that come from resources aws-cdk-lib 2.275.0 adds, never from this app's own, as
 # (rule id, logical id of the resource that carries the warning).

@@ -8,7 +8,7 @@ from finbrain_stack import versions
 from finbrain_stack.config import CsiDriverConfig
 from finbrain_stack.csi_driver import driver_values, provider_values
 from tests.chart_values import chart_defaults, undeclared_values
-from tests.conftest import environment_names
+from tests.synthesis import environment_names
 from tests.helpers import helm_values, resources_of_type
 
 TOLERATION = {"key": "workload", "operator": "Equal", "value": "finbrain", "effect": "NoSchedule"}

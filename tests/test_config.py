@@ -9,7 +9,7 @@ import pytest
 
 from finbrain_stack.config import ENVIRONMENTS_CONTEXT_KEY, parse_environment
 from finbrain_stack.config_reader import ConfigError
-from tests.conftest import cdk_context
+from tests.synthesis import cdk_context
 
 Edit = Callable[[dict[str, Any]], None]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import environment_names
+from tests.synthesis import environment_names
 from tests.helpers import resources_of_type
 
 # Secrets Manager appends a hyphen and six random characters to a secret's name in its ARN,

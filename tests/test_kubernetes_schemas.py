@@ -10,7 +10,7 @@ import kubernetes_validate
 import pytest
 
 from finbrain_stack import versions
-from tests.conftest import environment_names
+from tests.synthesis import environment_names
 from tests.helpers import kubernetes_objects, object_of_kind, resources_of_type
 from tests.kubernetes_schemas import secret_provider_class_validator, validate_builtin
 

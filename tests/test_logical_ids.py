@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.conftest import environment_names
+from tests.synthesis import environment_names
 from tests.helpers import resources_of_type
 
 

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from tests.conftest import environment_names
+from tests.synthesis import environment_names
 from tests.secret_scan import scan_assembly
 
 # Built from parts, so that secret scanners that read this repository do not flag the test.

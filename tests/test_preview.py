@@ -12,7 +12,7 @@ from aws_cdk import App
 from finbrain_stack import preview
 from finbrain_stack.application import build
 from finbrain_stack.config import ENVIRONMENT_SELECTOR
-from tests.conftest import BUILTIN_VALIDATION, cdk_context
+from tests.synthesis import BUILTIN_VALIDATION, cdk_context
 from tests.helpers import (
     helm_values,
     manifest_resource_of,

@@ -12,7 +12,7 @@ from finbrain_stack import limits
 from finbrain_stack.application import build, build_all
 from finbrain_stack.config import ENVIRONMENTS_CONTEXT_KEY
 from finbrain_stack.config_reader import ConfigError
-from tests.conftest import cdk_context, synthesize
+from tests.synthesis import cdk_context, synthesize
 from tests.helpers import (
     depends_on,
     manifest_resource_of,

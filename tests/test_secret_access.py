@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 
-from tests.conftest import synthesize
+from tests.synthesis import synthesize
 from tests.helpers import only_resource, resources_of_type
 
 READ_ACTIONS = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]

@@ -10,7 +10,7 @@ import pytest
 
 from finbrain_stack import cloud_assembly
 from tests import snapshot_diff
-from tests.conftest import PROJECT_ROOT, synthesize
+from tests.synthesis import PROJECT_ROOT, synthesize
 
 
 def run_diff_snapshot(arguments: list[str], tmp_path) -> subprocess.CompletedProcess[str]:

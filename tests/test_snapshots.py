@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.conftest import environment_names
+from tests.synthesis import environment_names
 from tests.masking import ASSET_HASH, mask_template
 
 

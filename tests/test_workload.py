@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import synthesize
+from tests.synthesis import synthesize
 from tests.helpers import (
     depends_on,
     depends_transitively,
