@@ -195,6 +195,8 @@ def test_fixture_fails_without_redis_server(tmp_path: Path) -> None:
             "pytest",
             "-p",
             "no:cacheprovider",
+            # One process, so that the output is pytest's own and not a worker's.
+            "--numprocesses=0",
             f"{TESTS_DIR / 'test_redis_rotation.py'}::test_wrong_password_raises_authentication_error",
         ],
         cwd=TESTS_DIR.parent,
