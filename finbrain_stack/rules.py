@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aws_cdk.region_info import RegionInfo
+from aws_cdk.region_info import Fact, FactName
 
 from finbrain_stack import versions
 from finbrain_stack.config_reader import Problems
@@ -70,13 +70,13 @@ class ConfigWarning:
     message: str
 
 
+@functools.cache
 def partition_of(region: str) -> str:
-    """Return the AWS partition of a region code."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+    """Return the AWS partition of a region code, from the CDK's region facts.
+
+    A region that the CDK does not know gets "aws". The region rule reports such a region.
+    """
+    return Fact.find(region, FactName.PARTITION) or "aws"
 
 
 def is_plain_jmespath_identifier(key: str) -> bool:
@@ -121,8 +121,9 @@ def _is_valid_region(region: str) -> bool:
 
 @functools.cache
 def _known_regions() -> frozenset[str]:
-    # Each RegionInfo property read is a call into the jsii runtime, so the set is built once.
-    return frozenset(known.name for known in RegionInfo.regions)
+    # Fact.regions returns the names in one jsii call. RegionInfo.regions returns objects, and
+    # reading the name of each is another call.
+    return frozenset(Fact.regions)
 
 
 def _check_arn_owner(match: re.Match[str], environment: EnvironmentConfig, path: str,

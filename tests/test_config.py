@@ -9,6 +9,7 @@ import pytest
 
 from finbrain_stack.config import ENVIRONMENTS_CONTEXT_KEY, parse_environment
 from finbrain_stack.config_reader import ConfigError
+from finbrain_stack.rules import partition_of
 from tests.synthesis import cdk_context
 
 Edit = Callable[[dict[str, Any]], None]
@@ -169,6 +170,25 @@ def test_prod_secret_arn_checked_against_region(tmp_path):
         "prod")
     arn_problems = [problem for problem in problems if "secrets['finbrain'].arn" in problem]
     assert any("region 'eu-central-1'" in problem for problem in arn_problems), problems
+
+
+@pytest.mark.parametrize(("region", "partition"), [
+    ("eu-central-1", "aws"), ("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov"),
+    ("us-iso-east-1", "aws-iso"), ("us-isob-east-1", "aws-iso-b"),
+    ("eusc-de-east-1", "aws-eusc"), ("xx-nowhere-1", "aws")])
+def test_partition_of_region(region, partition):
+    assert partition_of(region) == partition
+
+
+def test_arn_partition_checked_in_iso_region():
+    def move_to_iso(data: dict[str, Any]) -> None:
+        data["region"] = "us-iso-east-1"
+        data["cluster"]["kubectlRoleArn"] = "arn:aws:iam::123456789012:role/kubectl"
+
+    problems = problems_after(move_to_iso)
+    role_problems = [problem for problem in problems if "kubectlRoleArn" in problem]
+    assert any("partition 'aws-iso'" in problem for problem in role_problems), problems
+    assert any("'arn:aws-iso:'" in problem for problem in role_problems), problems
 
 
 def test_prod_kms_key_arn_checked_against_account():
