@@ -22,11 +22,24 @@ from tests.helpers import (
 
 
 @pytest.fixture(scope="module")
-def three_workloads(tmp_path_factory):
+def three_workloads_synth(tmp_path_factory):
     def edit(environment):
         environment.update(with_workloads(environment, 3))
 
-    return synthesize("dev", tmp_path_factory.mktemp("three"), edit=edit).template_json
+    return synthesize("dev", tmp_path_factory.mktemp("three"), edit=edit)
+
+
+@pytest.fixture(scope="module")
+def three_workloads(three_workloads_synth):
+    return three_workloads_synth.template_json
+
+
+def test_resource_count_matches_template(three_workloads_synth):
+    # The kubectl provider's nested stack has resources of its own, in its own template.
+    nested_resources = three_workloads_synth.nested_template()["Resources"]
+    assert nested_resources
+    counted = limits.count_resources(three_workloads_synth.stack)
+    assert counted == len(three_workloads_synth.template_json["Resources"])
 
 
 def test_each_workload_has_own_role_and_policy(three_workloads):
