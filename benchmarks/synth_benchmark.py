@@ -110,15 +110,19 @@ def kubectl_chain(template: dict[str, Any]) -> tuple[int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.synth_benchmark",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of each synth (default 5)")
     parser.add_argument("--test-runs", type=int, default=3,
                         help="runs of the test suite (default 3)")
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
     arguments = parser.parse_args()
-    for option, value in (("--runs", arguments.runs), ("--test-runs", arguments.test_runs)):
+    counts = [("--runs", arguments.runs)]
+    if not arguments.skip_tests:
+        counts.append(("--test-runs", arguments.test_runs))
+    for option, value in counts:
         if value < 1:
-            parser.error(f"{option} must be at least 1, got {value}")
+            parser.error(f"{option} must be at least 1, got {value}. Pass {option} 1 or more.")
     python = sys.executable
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -184,7 +188,7 @@ def main() -> None:
             suite = statistics.median(suite_times)
             suite_empty = statistics.median(suite_empty_times)
             print(f"test suite             median {suite:6.2f} s   ratio to empty synth "
-                  f"{suite / suite_empty:.2f}   (target <= 4.0; {arguments.test_runs} runs, "
+                  f"{suite / suite_empty:.2f}   (target <= 4.0; runs: {arguments.test_runs}, "
                   f"empty synth median {suite_empty:.2f} s beside them)")
 
 
