@@ -1,11 +1,13 @@
 """Session-wide synthesis of every environment in cdk.json, shared by all tests.
 
-Each environment is synthesized once per test session, because a synth of this app takes
-seconds and most tests only read the result. The helpers are in synthesis.py.
+Each environment is synthesized once per test process (each pytest-xdist worker), because a
+synth of this app takes seconds and most tests only read the result. The helpers are in
+synthesis.py.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -25,13 +27,9 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Syn
     # Imported here, because pytest-xdist's controller also loads this file.
     from tests.synthesis import synthesize
 
-    cache: dict[str, Synthesized] = {}
-
+    @functools.cache
     def get(environment: str) -> Synthesized:
-        if environment not in cache:
-            cache[environment] = synthesize(
-                environment, tmp_path_factory.mktemp(f"cdk-out-{environment}"))
-        return cache[environment]
+        return synthesize(environment, tmp_path_factory.mktemp(f"cdk-out-{environment}"))
 
     return get
 
@@ -51,4 +49,3 @@ def dev(synthesized: Callable[[str], Synthesized]) -> Synthesized:
 @pytest.fixture(scope="session")
 def prod(synthesized: Callable[[str], Synthesized]) -> Synthesized:
     return synthesized("prod")
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,13 +65,10 @@ def synthesize_with_nag(environment: str, outdir: Path, *,
 @pytest.fixture(scope="session")
 def nag_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], NagRun]:
     """Return a function that synthesizes an environment with cdk-nag once per session."""
-    cache: dict[str, NagRun] = {}
-
+    @functools.cache
     def get(environment: str) -> NagRun:
-        if environment not in cache:
-            cache[environment] = synthesize_with_nag(
-                environment, tmp_path_factory.mktemp(f"cdk-out-nag-{environment}"))
-        return cache[environment]
+        return synthesize_with_nag(
+            environment, tmp_path_factory.mktemp(f"cdk-out-nag-{environment}"))
 
     return get
 

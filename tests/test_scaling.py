@@ -118,7 +118,7 @@ def scaled_dev_context(workload_count: int, resource_limit: str | None = None) -
     environments = context[ENVIRONMENTS_CONTEXT_KEY]
     environments["dev"] = with_workloads(environments["dev"], workload_count)
     if resource_limit is not None:
-        # As the CDK CLI passes -c @aws-cdk/core:stackResourceLimit=N: a string.
+        # A string, as the CDK CLI passes every -c value.
         context[limits.STACK_RESOURCE_LIMIT_CONTEXT] = resource_limit
     return context
 
@@ -156,7 +156,7 @@ def test_bad_resource_limit_reported(value):
     paths = [problem.path for problem in raised.value.problems]
     # Reported with the other configuration problems, in one run.
     assert paths == [limits.STACK_RESOURCE_LIMIT_CONTEXT, "finbrain:environments.dev.account"]
-    (problem,) = raised.value.problems[:1]
+    problem = raised.value.problems[0]
     assert problem.value == repr(value)
     assert "whole number" in problem.rule
 
